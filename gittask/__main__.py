@@ -1,0 +1,3 @@
+from gittask.cli import main
+
+main()
