@@ -1,0 +1,1 @@
+"""Commands: compare_cmds (being written)."""

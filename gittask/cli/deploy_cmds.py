@@ -1,0 +1,1 @@
+"""Commands: deploy_cmds (being written)."""

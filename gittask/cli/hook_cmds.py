@@ -1,0 +1,1 @@
+"""Commands: hook_cmds (being written)."""

@@ -1,0 +1,1 @@
+"""Commands: maint_cmds (being written)."""

@@ -1,0 +1,1 @@
+"""Commands: version_cmds (being written)."""
