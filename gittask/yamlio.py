@@ -140,6 +140,24 @@ def load_data(path: Path) -> Any:
     return yaml.load(text, Loader=_Loader)
 
 
+class Stamp(str):
+    """A timestamp string written plain (`created: 2026-01-06T14:00:00`), as in the
+    seed, instead of quoted."""
+
+
+def _represent_stamp(dumper, value):
+    return dumper.represent_scalar("tag:yaml.org,2002:timestamp", str(value))
+
+
+def _represent_str(dumper, value):
+    style = "|" if "\n" in value.strip("\n") or value.endswith("\n") and "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_Dumper.add_representer(Stamp, _represent_stamp)
+_Dumper.add_representer(str, _represent_str)
+
+
 def dump_yaml(data: Any) -> str:
     return yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False,
                      default_flow_style=False, width=100)
