@@ -219,8 +219,11 @@ def plan_release(project: Project, task: Task, version: str | None, notes: str |
     warnings = [f"vague change line: '{line}' — say what changed and by how much "
                 "(e.g. 'LoRA rank 32 → 64', '新增中立樣本 200 筆')" for line in hand if lineage.is_vague(line)]
     info = snapshot.model_info(task, version)
+    notes = notes if notes is not None else draft_meta.get("notes") or ""
+    if "\n" in notes.strip() and not notes.endswith("\n"):
+        notes += "\n"  # a block like the seed's `notes: |`
     lin = _lineage(project, task, version, parent, snap, config, results, info,
-                   changes + hand, notes if notes is not None else draft_meta.get("notes") or "")
+                   changes + hand, notes)
     plan = ReleasePlan(task.name, version, tag, parent, lin, warnings=warnings)
     plan.files = {
         versions.version_relpath(task, version, "data_snapshot.json"): yamlio.dump_json(snap),
@@ -362,13 +365,23 @@ def execute_release(project: Project, task: Task, plan: ReleasePlan, push: bool 
                                    f"{task.name}: release {version}\n\n" + "\n".join(
                                        f"- {c}" for c in plan.lineage["changes"]))
     _fault("before-tag")
-    gitcmd.create_tag(project.root, plan.tag, commit, tag_message(plan, task))
+    try:
+        gitcmd.create_tag(project.root, plan.tag, commit, tag_message(plan, task))
+    except GitError:
+        if gitcmd.rev_exists(project.root, f"refs/tags/{plan.tag}"):
+            raise GittaskError(f"tag {plan.tag} already exists: another release of this version "
+                               "finished first", hint="see it with 'gittask log'") from None
+        raise
     try:
         _fault("before-head")
         gitcmd.run(project.root, "update-ref", "-m", f"gittask release {plan.tag}", "HEAD", commit,
                    old_head or "0" * 40)
-    except GittaskError:
-        gitcmd.run(project.root, "update-ref", "-d", f"refs/tags/{plan.tag}", check=False)
+    except GittaskError as exc:
+        gitcmd.run(project.root, "update-ref", "-d", f"refs/tags/{plan.tag}", commit_tag_oid(project, plan.tag),
+                   check=False)
+        if isinstance(exc, GitError):
+            raise GittaskError("the branch moved while releasing (another commit was made)",
+                               hint="nothing was released; run 'gittask release' again") from None
         raise
     _sync_worktree(project, contents, [draft_rel])
     plan.commit = commit
@@ -376,6 +389,11 @@ def execute_release(project: Project, task: Task, plan: ReleasePlan, push: bool 
         push_release(project, plan.tag)
         plan.pushed = True
     return plan
+
+
+def commit_tag_oid(project: Project, tag: str) -> str:
+    """The tag object id, so that only our own tag is deleted when undoing."""
+    return gitcmd.out(project.root, "rev-parse", f"refs/tags/{tag}")
 
 
 def _released_task_yaml(task: Task, version: str) -> str:

@@ -78,11 +78,13 @@ def release_map(project: Project, task: Task) -> dict[str, Release]:
 
 
 def drafts(task: Task, released: set[str]) -> list[str]:
-    """Version folders in the working tree that are not released yet."""
+    """Version folders in the working tree that are not released yet. A folder with a
+    lineage.yaml was released even when its tag is missing here (tags not fetched)."""
     vdir = task.path("versions")
     if not vdir.is_dir():
         return []
     names = [p.name for p in vdir.iterdir() if p.is_dir() and p.name not in released
+             and not (p / "lineage.yaml").exists()
              and versioning.is_valid_version(p.name, task.strategy)]
     return versioning.sort_versions(names, task.strategy)
 

@@ -64,7 +64,7 @@ def _needs_quotes(value: str) -> bool:
 
     if value == "" or value != value.strip() or "#" in value or ": " in value:
         return True
-    if re.fullmatch(r"\d{4}-\d\d-\d\d([Tt ][\d:.]+([+-]\d\d:?\d\d|Z)?)?", value):
+    if re.fullmatch(r"\d{4}-\d\d-\d\d[Tt][\d:.]+([+-]\d\d:?\d\d|Z)?", value):
         return False  # timestamps: written plain like the seed's `updated:` line
     try:
         return yaml.safe_load(value) != value
