@@ -313,6 +313,18 @@ def test_console_script_exit_codes_and_no_traceback(project):
 def test_demo_builds_the_seed_project(tmp_path):
     result = Cli(tmp_path)("demo", "demo")
     assert result.exit_code == 0, result.output
-    assert "entity-sentiment" in result.output and "stance-detection │ training" in result.output
+    out = result.output
+    for row in ("│ entity-sentiment │ evaluating │ v2      │    81.5% │ 2026-01-06 │",
+                "│ ner-finance      │ deployed   │ v3      │    76.2% │ 2026-01-05 │",
+                "│ stance-detection │ training   │ v1      │        - │ 2026-01-06 │",
+                "│ v2 (*)  │ 2026-01-06 │  81.5% ↑ │ lora↑, epochs↓, train↑, valid↑ (+3) │",
+                "│ v1      │ 2026-01-05 │    72.0% │ initial version                     │"):
+        assert row in out
+    demo = tmp_path / "demo"
+    assert git(demo, "tag", "-l", "entity-sentiment@*").split() == ["entity-sentiment@v1", "entity-sentiment@v2"]
+    assert git(demo, "status", "--porcelain") == ""
+    assert (demo / "entity-sentiment/versions/v2/predictions.jsonl").is_file()
+    validate = Cli(demo)("validate")
+    assert validate.exit_code == 0, validate.output
     again = Cli(tmp_path)("demo", "demo")
     assert again.exit_code == 1 and "exists and is not empty" in again.output

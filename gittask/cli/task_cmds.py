@@ -243,6 +243,14 @@ def demo_cmd(
     for step in build_demo(target):
         echo(f"$ {step}")
     echo()
+    project = open_at(target)
     echo(f"$ cd {target} && gittask list")
-    echo(_list_table(task_rows(open_at(target))))
+    echo(_list_table(task_rows(project)))
+    echo()
+    from gittask.history import history, render_log
+    from gittask.tasks import load_task
+
+    echo("$ gittask log -t entity-sentiment")
+    task = load_task(project, "entity-sentiment")
+    echo(render_log(task, history(project, task)))
 
