@@ -20,6 +20,8 @@ def char_width(ch: str) -> int:
 
 
 def width(text: str) -> int:
+    if text.isascii():
+        return len(text)
     return sum(char_width(ch) for ch in text)
 
 
@@ -64,6 +66,8 @@ def style(text: str, color: str, enabled: bool | None = None) -> str:
 
 def _visible(text: str) -> str:
     """Text without ANSI colour codes (for measuring)."""
+    if "\033" not in text:
+        return text
     import re
 
     return re.sub(r"\033\[[0-9;]*m", "", text)

@@ -10,6 +10,7 @@ import io
 import json
 import os
 import re
+from collections import Counter
 from pathlib import Path
 
 from gittask import yamlio
@@ -96,11 +97,10 @@ def _label_regex(field: str) -> re.Pattern:
 
 
 def _count_labels(pattern: re.Pattern, data: bytes, counts: dict) -> None:
-    for match in pattern.finditer(data):
-        raw = match.group(1)
-        value = json.loads(raw) if raw.startswith(b'"') else raw.decode()
-        label = str(value)
-        counts[label] = counts.get(label, 0) + 1
+    # Count the raw matches first (C speed), decode each distinct label once.
+    for raw, n in Counter(pattern.findall(data)).items():
+        label = str(json.loads(raw)) if raw.startswith(b'"') else raw.decode()
+        counts[label] = counts.get(label, 0) + n
 
 
 def scan_csv(path: Path, label_field: str | None) -> dict:

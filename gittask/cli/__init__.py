@@ -122,6 +122,8 @@ def guarded(fn: Callable) -> Callable:
             raise typer.Exit(exc.exit_code) from None
         except typer.Exit:
             raise
+        except BrokenPipeError:
+            raise
         except KeyboardInterrupt:
             note("interrupted")
             raise typer.Exit(130) from None
@@ -157,4 +159,9 @@ def main() -> None:
     # inside the commands that need them.
     from gittask.cli import commands  # noqa: F401
 
-    app(prog_name="gittask")
+    try:
+        app(prog_name="gittask")
+    except BrokenPipeError:
+        # The reader went away (`gittask log | head`): not an error worth a message.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(0)
