@@ -150,7 +150,11 @@ def _represent_stamp(dumper, value):
 
 
 def _represent_str(dumper, value):
-    style = "|" if "\n" in value.strip("\n") or value.endswith("\n") and "\n" in value else None
+    style = None
+    if "\n" in value.strip("\n") or value.endswith("\n") and "\n" in value:
+        style = "|"
+    elif ": " in value or " #" in value or value[:1] in "-?:,[]{}#&*!|>'\"%@`":
+        style = '"'  # like the seed's `- "LoRA rank 32 → 64"`, not PyYAML's single quotes
     return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
 

@@ -1,6 +1,5 @@
 """The command line. Commands are thin: they parse options, call core functions that
 return data, and print it (table, markdown or JSON). Only this layer prints."""
-from __future__ import annotations
 
 import functools
 import json

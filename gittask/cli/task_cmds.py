@@ -1,5 +1,4 @@
 """Commands about tasks: init, new, list, show, switch, shell-init, state, schema, demo."""
-from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated, List, Optional
@@ -116,14 +115,15 @@ def list_cmd(
 
 @command("show")
 def show_cmd(
-    task: Annotated[Optional[str], typer.Argument(help="The task (default: as for -t).")] = None,
+    task_arg: Annotated[Optional[str], typer.Argument(metavar="[TASK]", help="The task (default: as for -t).")] = None,
+    task: TaskOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """One task: status, active version, primary metric against its threshold, paths."""
     from gittask.output import percent, style
     from gittask.tasks import task_summary
 
-    project, t = open_task(task)
+    project, t = open_task(task_arg or task)
     info = task_summary(project, t)
     if as_json:
         emit_json(info)

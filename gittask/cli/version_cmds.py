@@ -1,5 +1,4 @@
 """Commands about versions: draft, record, release, log."""
-from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated, List, Optional
