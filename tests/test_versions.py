@@ -293,3 +293,18 @@ def test_cjk_config_values_and_labels(cli, project, tmp_path):
     lineage = (t / "versions" / "v1" / "lineage.yaml").read_text()
     assert "prompt_style: 繁體中文指令" in lineage and "notes: 第一版:立場偵測" in lineage
     assert "支持: 3" in lineage and "立場" not in lineage.split("class_distribution")[0].split("data:")[1]
+
+
+def test_release_seen_through_gitpython(cli, project, task, tmp_path):
+    """An independent reader (GitPython) sees what gittask wrote: the annotated tag, its
+    tagger date, and the release commit's tree."""
+    import git as gitpython
+
+    release_v1(cli, project, tmp_path)
+    repo = gitpython.Repo(project)
+    tag = repo.tags["entity-sentiment@v1"]
+    assert tag.tag is not None and tag.tag.message.startswith("entity-sentiment v1: macro_f1 72.0%")
+    assert tag.commit == repo.head.commit
+    tree_files = {b.path for b in tag.commit.tree["entity-sentiment/versions/v1"].blobs}
+    assert "entity-sentiment/versions/v1/lineage.yaml" in tree_files
+    assert not repo.is_dirty(untracked_files=True)
