@@ -11,6 +11,7 @@ import os
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from gittask.errors import GitError, GittaskError
 
@@ -193,3 +194,321 @@ def delete_tag(cwd: Path, name: str) -> None:
 
 def rev_exists(cwd: Path, rev: str) -> bool:
     return ok(cwd, "rev-parse", "-q", "--verify", rev)
+
+
+# --- the index and hooks (pre-commit validation) ----------------------------------------
+# Inside a hook git names the index the commit will record in GIT_INDEX_FILE: a temporary
+# index for `git commit -a` and `git commit PATH`. clean_env drops it (it would mislead
+# every other call), so the calls that read staged content take it back explicitly.
+
+def index_env(index_file: str | None) -> dict[str, str] | None:
+    return {"GIT_INDEX_FILE": index_file} if index_file else None
+
+
+# Records here are NamedTuples: the hook imports this module on every commit, and a
+# NamedTuple costs a tenth of a frozen dataclass to define.
+class StagedChange(NamedTuple):
+    status: str         # A (added), M (modified), D (deleted), T (type changed)
+    old_mode: str
+    new_mode: str
+    old_sha: str        # the blob at HEAD (zeros when added)
+    new_sha: str        # the staged blob (zeros when deleted)
+    path: str
+
+
+def staged_changes(cwd: Path, pathspecs: list[str] | None = None,
+                   index_file: str | None = None) -> list[StagedChange]:
+    """What the index changes relative to HEAD (to the empty tree on an unborn branch);
+    a rename is a deletion plus an addition, so both paths get checked. The plumbing
+    `diff-index`, not `diff --cached`: the same answer without reading diff config, and
+    a third faster on a 12,000-file index."""
+    args = ["diff-index", "--cached", "--raw", "-z", "--no-renames", "--no-abbrev"]
+    env = index_env(index_file)
+    proc = run(cwd, *args, "HEAD", "--", *(pathspecs or []), env=env, check=False)
+    if proc.returncode != 0:
+        if head(cwd) is not None:
+            raise GitError(f"git diff-index: {proc.stderr.decode('utf-8', 'replace').strip()}")
+        proc = run(cwd, *args, _empty_tree(cwd), "--", *(pathspecs or []), env=env)
+    items = proc.stdout.decode("utf-8", "replace").split("\0")
+    changes = []
+    for meta, path in zip(items[0::2], items[1::2]):
+        old_mode, new_mode, old_sha, new_sha, status = meta.lstrip(":").split(" ")
+        changes.append(StagedChange(status[0], old_mode, new_mode, old_sha, new_sha, path))
+    return changes
+
+
+def _empty_tree(cwd: Path) -> str:
+    return out(cwd, "hash-object", "-t", "tree", "--stdin", input=b"")
+
+
+class IndexEntry(NamedTuple):
+    mode: str
+    sha: str
+    path: str
+
+
+def index_entries(cwd: Path, pathspecs: list[str], index_file: str | None = None) -> list[IndexEntry]:
+    """The staged files under the pathspecs (stage 0 and conflict stages alike)."""
+    raw = run(cwd, "ls-files", "-s", "-z", "--", *pathspecs,
+              env=index_env(index_file)).stdout.decode("utf-8", "replace")
+    entries = []
+    for item in raw.split("\0"):
+        if item:
+            meta, path = item.split("\t", 1)
+            mode, sha, _stage = meta.split(" ")
+            entries.append(IndexEntry(mode, sha, path))
+    return entries
+
+
+def object_info(cwd: Path, specs: list[str]) -> list[tuple[str, str, int] | None]:
+    """(sha, type, size) of many objects (`REV:PATH` or shas) with one
+    `git cat-file --batch-check`, without reading their contents; None where missing."""
+    if not specs:
+        return []
+    raw = out(cwd, "cat-file", "--batch-check", input="".join(s + "\n" for s in specs).encode())
+    results = []
+    for line in raw.split("\n"):
+        parts = line.rsplit(" ", 2)
+        if len(parts) == 3 and parts[2].isdigit():
+            results.append((parts[0], parts[1], int(parts[2])))
+        else:  # "<spec> missing" / "<spec> ambiguous"
+            results.append(None)
+    return results
+
+
+def tag_names(cwd: Path, patterns: list[str] | None = None) -> list[str]:
+    """Names of the tags matching the patterns: the cheap read (no tag objects opened)."""
+    raw = out(cwd, "for-each-ref", "--format=%(refname:lstrip=2)", *(patterns or ["refs/tags"]))
+    return [name for name in raw.split("\n") if name]
+
+
+def tree_files(cwd: Path, specs: list[str]) -> list[dict[str, str] | None]:
+    """{path inside the tree: blob sha} of many `REV:DIR` trees, read with one
+    `git cat-file --batch` per directory depth instead of one `git ls-tree` per tree;
+    None where the tree does not exist."""
+    results: list[dict[str, str] | None] = [None] * len(specs)
+    pending = [(i, "", spec) for i, spec in enumerate(specs)]  # (result, prefix, tree)
+    while pending:
+        blobs = cat_files(cwd, [tree for _, _, tree in pending])
+        deeper = []
+        for (i, prefix, _), data in zip(pending, blobs):
+            if data is None:
+                continue
+            try:
+                entries = list(_tree_entries(data))
+            except ValueError:  # REV:DIR named a file, not a directory
+                continue
+            files = results[i] if results[i] is not None else {}
+            results[i] = files
+            for mode, name, sha in entries:
+                if mode == "40000":
+                    deeper.append((i, f"{prefix}{name}/", sha))
+                elif mode != "160000":  # a submodule commit is not a file
+                    files[prefix + name] = sha
+        pending = deeper
+    return results
+
+
+def _tree_entries(data: bytes, size: int = 20):
+    """(mode, name, hex sha) of a raw tree object: `<mode> <name>\\0<binary sha>`…;
+    `size` is 20 bytes for SHA-1 (32 in a SHA-256 repository, which gittask does not
+    make and has not met)."""
+    pos = 0
+    while pos < len(data):
+        space = data.index(b" ", pos)
+        nul = data.index(b"\0", space)
+        mode = data[pos:space].decode()
+        name = data[space + 1:nul].decode("utf-8", "replace")
+        yield mode, name, data[nul + 1:nul + 1 + size].hex()
+        pos = nul + 1 + size
+
+
+def hash_files(cwd: Path, paths: list[str]) -> list[str]:
+    """The blob sha git would store for each working-tree file (its filters applied),
+    with one `git hash-object --stdin-paths`."""
+    if not paths:
+        return []
+    raw = out(cwd, "hash-object", "--stdin-paths", input="".join(p + "\n" for p in paths).encode())
+    return raw.split("\n")
+
+
+def hooks_dir(cwd: Path) -> Path:
+    """Where git looks for hooks: core.hooksPath when set (relative to the work tree
+    root), else the common git dir's hooks/ (shared by linked worktrees)."""
+    return Path(cwd) / out(cwd, "rev-parse", "--git-path", "hooks")
+
+
+def listed_files(cwd: Path, pathspecs: list[str]) -> list[str]:
+    """Tracked and untracked (not ignored) files under the pathspecs, as `git add`
+    would see them; tracked files deleted from the working tree are listed too."""
+    raw = out(cwd, "ls-files", "-z", "--cached", "--others", "--exclude-standard",
+              "--deduplicate", "--", *pathspecs)
+    return [p for p in raw.split("\0") if p]
+
+
+# --- trees and temporary-index commits (rollback, prune) -------------------------
+
+@dataclass(frozen=True)
+class TreeEntry:
+    mode: str           # "100644", "100755", "120000" (symlink), "160000" (submodule)
+    sha: str
+    path: str           # relative to the work tree root
+
+
+def ls_tree_entries(cwd: Path, rev: str, path: str) -> list[TreeEntry]:
+    """Every file under `path` at `rev` with its mode and blob, recursively."""
+    raw = out(cwd, "ls-tree", "-r", "-z", rev, "--", path)
+    entries = []
+    for item in raw.split("\0"):
+        if item:
+            meta, name = item.split("\t", 1)
+            mode, _kind, sha = meta.split(" ")
+            entries.append(TreeEntry(mode, sha, name))
+    return entries
+
+
+def file_modes(cwd: Path, rev: str, paths: list[str]) -> dict[str, str]:
+    """The mode of each of `paths` that exists at `rev` (one call, literal paths)."""
+    raw = run(cwd, "ls-tree", "-z", rev, "--", *paths, env={"GIT_LITERAL_PATHSPECS": "1"}).stdout
+    modes = {}
+    for item in raw.decode("utf-8", "replace").split("\0"):
+        if item:
+            meta, name = item.split("\t", 1)
+            modes[name] = meta.split(" ")[0]
+    return modes
+
+
+def write_blob(cwd: Path, data: bytes) -> str:
+    return out(cwd, "hash-object", "-w", "--stdin", input=data)
+
+
+def commit_entries(cwd: Path, parent: str | None, entries: list[TreeEntry], removed: list[str],
+                   message: str) -> str:
+    """A commit = `parent`'s tree with `entries` set (modes kept) and `removed` dropped,
+    built in a temporary index: the real index and the working tree are not touched."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        env = {"GIT_INDEX_FILE": str(Path(tmp) / "index")}
+        if parent:
+            run(cwd, "read-tree", parent, env=env)
+        # Mode 0 deletes a path; NUL-terminated records keep any file name intact.
+        records = [f"{e.mode} {e.sha}\t{e.path}" for e in entries]
+        records += [f"0 {'0' * 40}\t{p}" for p in removed]
+        if records:
+            run(cwd, "update-index", "-z", "--index-info", env=env,
+                input="".join(r + "\0" for r in records).encode("utf-8"))
+        tree = out(cwd, "write-tree", env=env)
+    args = ["commit-tree", tree, "-F", "-"] + (["-p", parent] if parent else [])
+    return out(cwd, *args, input=message.encode("utf-8"))
+
+
+def move_head(cwd: Path, new: str, old: str | None, reason: str) -> None:
+    """Compare-and-swap: HEAD moves to `new` only if it still is `old`, so a commit made
+    meanwhile is never lost."""
+    run(cwd, "update-ref", "-m", reason, "HEAD", new, old or "0" * 40)
+
+
+def checkout_paths(cwd: Path, rev: str, present: list[str], absent: list[str]) -> None:
+    """Make index and working tree hold `rev`'s version of `present`, and drop `absent`
+    from the index (the caller deletes those files). Paths are literal, not globs."""
+    literal = {"GIT_LITERAL_PATHSPECS": "1"}
+    both = present + absent
+    if both:
+        run(cwd, "reset", "-q", rev, "--pathspec-from-file=-", "--pathspec-file-nul",
+            input="".join(p + "\0" for p in both).encode("utf-8"), env=literal)
+    if present:
+        run(cwd, "checkout", rev, "--pathspec-from-file=-", "--pathspec-file-nul",
+            input="".join(p + "\0" for p in present).encode("utf-8"), env=literal)
+
+
+# --- commits found by a message trailer (gittask log: rollbacks) -------------------
+
+@dataclass(frozen=True)
+class TrailerCommit:
+    commit: str
+    date: str                       # committer date, ISO 8601 strict
+    subject: str
+    trailers: dict[str, str]        # the last value of each trailer key
+
+
+def commits_with_trailer(cwd: Path, key: str, value_prefix: str) -> list[TrailerCommit]:
+    """Commits reachable from HEAD whose message has the trailer `key: value_prefix…`,
+    newest first, read with one `git log --grep` (the grep runs inside git)."""
+    if head(cwd) is None:
+        return []
+    fmt = f"%H{_SEP}%cI{_SEP}%s{_SEP}%(trailers:only,unfold){_REC}"
+    raw = out(cwd, "log", f"--format={fmt}", "--fixed-strings",
+              f"--grep={key}: {value_prefix}", "HEAD")
+    found = []
+    for record in raw.split(_REC):
+        record = record.lstrip("\n")
+        if not record:
+            continue
+        sha, date, subject, block = record.split(_SEP)
+        trailers = {}
+        for line in block.splitlines():
+            name, sep, value = line.partition(":")
+            if sep:
+                trailers[name.strip()] = value.strip()
+        if trailers.get(key, "").startswith(value_prefix):
+            found.append(TrailerCommit(sha, date, subject, trailers))
+    return found
+
+
+# --- remote tags (prune --remote) ------------------------------------------------
+
+def remotes(cwd: Path) -> list[str]:
+    return out(cwd, "remote").split()
+
+
+def remote_tags(cwd: Path, remote: str, names: list[str]) -> set[str]:
+    """Which of the tag names exist on `remote` (one `ls-remote`)."""
+    if not names:
+        return set()
+    raw = out(cwd, "ls-remote", "--tags", "--refs", remote, *[f"refs/tags/{n}" for n in names])
+    return {line.split("\t", 1)[1][len("refs/tags/"):] for line in raw.splitlines() if "\t" in line}
+
+
+def push_delete_tags(cwd: Path, remote: str, names: list[str]) -> None:
+    """Delete tags on the remote with one push, all or none where the remote allows."""
+    if names:
+        run(cwd, "push", "--atomic", "-q", remote, *[f":refs/tags/{n}" for n in names])
+
+
+# --- pushing deployment records (deploy --push) ------------------------------------
+
+def current_branch(cwd: Path) -> str | None:
+    """The checked-out branch, or None on a detached HEAD (a CI checkout of a tag)."""
+    return out(cwd, "symbolic-ref", "-q", "--short", "HEAD", check=False) or None
+
+
+def push_remote(cwd: Path, branch: str | None) -> str | None:
+    """The remote a push goes to: the branch's upstream remote, else origin; None when
+    the repository has neither."""
+    configured = out(cwd, "config", f"branch.{branch}.remote", check=False) if branch else ""
+    names = remotes(cwd)
+    for name in (configured, "origin"):
+        if name and name in names:
+            return name
+    return None
+
+
+def push_refs(cwd: Path, remote: str, refspecs: list[str]) -> None:
+    """Push the refspecs with one `git push --atomic` (all or none where the remote
+    supports it)."""
+    if refspecs:
+        run(cwd, "push", "--atomic", "-q", remote, *refspecs)
+
+
+def tree_entries(cwd: Path, rev: str, pathspecs: list[str]) -> dict[str, str]:
+    """{path: sha} of the entries `git ls-tree` lists at `rev` (not recursive: a
+    pathspec `DIR/` gives DIR's files and the trees of its subfolders); {} when `rev`
+    does not exist."""
+    proc = run(cwd, "ls-tree", "-z", rev, "--", *pathspecs, check=False)
+    entries = {}
+    for item in proc.stdout.decode("utf-8", "replace").split("\0"):
+        if item:
+            meta, path = item.split("\t", 1)
+            entries[path] = meta.split(" ")[2]
+    return entries

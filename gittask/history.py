@@ -1,7 +1,10 @@
-"""Version history of a task (the seed's table), read from its tags with one git call."""
+"""Version history of a task (the seed's table), read from its tags with one git call;
+rollbacks, found by their commit trailer with one `git log --grep`, are rows too."""
 from __future__ import annotations
 
-from gittask import i18n, lineage, versions
+import datetime as dt
+
+from gittask import gitcmd, i18n, lineage, versions
 from gittask.project import Project
 from gittask.tasks import Task
 
@@ -16,7 +19,8 @@ def metric_label(metric: str) -> str:
 
 
 def history(project: Project, task: Task) -> list[dict]:
-    """Released versions newest first, with metric, main changes and the active mark."""
+    """Released versions newest first, with metric, main changes and the active mark;
+    rollbacks (`kind: rollback`) stand among them at their date."""
     rows = []
     released = versions.releases(project, task)
     for i, rel in enumerate(released):
@@ -28,9 +32,45 @@ def history(project: Project, task: Task) -> list[dict]:
             "changes": rel.changes,
             "summary": lineage.summary(rel.changes, first=rel.parent is None),
             "active": rel.version == task.version,
+            "kind": "release",
         })
     _trend(rows)
-    return list(reversed(rows))
+    return list(reversed(_with_rollbacks(rows, rollbacks(project, task))))
+
+
+def rollbacks(project: Project, task: Task) -> list[dict]:
+    """Rollback commits of the task in HEAD's history, oldest first."""
+    from gittask.rollback import TRAILER, TRAILER_FROM
+
+    if project.git_dir is None:
+        return []
+    found = gitcmd.commits_with_trailer(project.root, TRAILER, f"{task.name}@")
+    rows = []
+    for c in reversed(found):
+        version = c.trailers[TRAILER].split("@", 1)[1]
+        previous = c.trailers.get(TRAILER_FROM)
+        rows.append({"version": version, "tag": None, "commit": c.commit, "created": c.date[:10],
+                     "date": c.date, "parent": None, "value": None, "metrics": {},
+                     "changes": [], "summary": f"rollback {previous or '-'} → {version}",
+                     "active": False, "trend": "", "kind": "rollback", "from": previous})
+    return rows
+
+
+def _with_rollbacks(releases: list[dict], rolls: list[dict]) -> list[dict]:
+    """Oldest first: each rollback right after the last release made before it."""
+    merged = list(releases)
+    for roll in rolls:
+        at = len(merged)
+        while at > 0 and _when(merged[at - 1]["date"]) > _when(roll["date"]):
+            at -= 1
+        value = next((r["value"] for r in releases if r["version"] == roll["version"]), None)
+        merged.insert(at, {**roll, "value": value})
+    return merged
+
+
+def _when(stamp: str) -> dt.datetime:
+    moment = dt.datetime.fromisoformat(stamp)
+    return moment if moment.tzinfo else moment.astimezone()
 
 
 def _trend(rows: list[dict]) -> None:
@@ -46,6 +86,16 @@ def _trend(rows: list[dict]) -> None:
             previous = value
 
 
+_TREND_COLORS = {"↑": "green", "↓": "red"}
+
+
+def _trend_mark(mark: str, markdown: bool) -> str:
+    """↑ green, ↓ red on a terminal (output.style decides: a tty, and no NO_COLOR)."""
+    from gittask.output import style
+
+    return mark if markdown or mark not in _TREND_COLORS else style(mark, _TREND_COLORS[mark])
+
+
 def render_log(task: Task, rows: list[dict], markdown: bool = False, lang: str | None = None) -> str:
     from gittask.output import markdown_table, percent, table
 
@@ -55,8 +105,10 @@ def render_log(task: Task, rows: list[dict], markdown: bool = False, lang: str |
     body = []
     for row in rows:
         name = f"{row['version']} (*)" if row["active"] else row["version"]
+        if row.get("kind") == "rollback":
+            name = f"↩ {row['version']}"
         summary = tr(row["summary"]) if row["summary"] == "initial version" else row["summary"]
-        value = percent(row["value"]) + (f" {row['trend']}" if row.get("trend") else "")
+        value = percent(row["value"]) + (f" {_trend_mark(row['trend'], markdown)}" if row.get("trend") else "")
         body.append([name, row["created"], value, summary])
     head = [f"{tr('Task:')} {task.name}", f"{tr('Active version:')} {task.version or '-'}", tr("History:")]
     if markdown:

@@ -33,7 +33,7 @@ batch_size: 4
 """
 
 
-def _fault(point: str) -> None:
+def fault(point: str) -> None:
     """Test hook: GITTASK_FAULT=<point> makes a release fail there, to prove that a
     failure at any step leaves nothing behind."""
     if os.environ.get("GITTASK_FAULT") == point:
@@ -344,6 +344,8 @@ def tag_message(plan: ReleasePlan, task: Task) -> str:
         if isinstance(results, dict) else {}
     block = {"task": task.name, "version": plan.version, "parent": plan.parent,
              "primary_metric": metric, "metrics": metrics, "changes": plan.lineage["changes"]}
+    if plan.lineage.get("promoted_from"):
+        block["promoted_from"] = plan.lineage["promoted_from"]
     return f"{task.name} {plan.version}: {shown}\n\n{yamlio.dump_yaml(block)}"
 
 
@@ -353,37 +355,16 @@ def execute_release(project: Project, task: Task, plan: ReleasePlan, push: bool 
     own = [versions.version_relpath(task, version, n) for n in
            ("config.yaml", "results.json", "predictions.jsonl")]
     draft_rel = versions.version_relpath(task, version, versions.DRAFT_FILE)
-    task_rel = task.relpath(TASK_FILE)
-    new_task_text = _released_task_yaml(task, version)
     old_head = gitcmd.head(project.root)
-    contents = {**plan.files, task_rel: new_task_text}
+    contents = {**plan.files, task.relpath(TASK_FILE): released_task_yaml(task, version)}
     for rel in own:
         path = project.root / rel
         if path.is_file():
             contents[rel] = path.read_bytes()
-    commit = _commit_in_temp_index(project, old_head, contents, [draft_rel],
-                                   f"{task.name}: release {version}\n\n" + "\n".join(
-                                       f"- {c}" for c in plan.lineage["changes"]))
-    _fault("before-tag")
-    try:
-        gitcmd.create_tag(project.root, plan.tag, commit, tag_message(plan, task))
-    except GitError:
-        if gitcmd.rev_exists(project.root, f"refs/tags/{plan.tag}"):
-            raise GittaskError(f"tag {plan.tag} already exists: another release of this version "
-                               "finished first", hint="see it with 'gittask log'") from None
-        raise
-    try:
-        _fault("before-head")
-        gitcmd.run(project.root, "update-ref", "-m", f"gittask release {plan.tag}", "HEAD", commit,
-                   old_head or "0" * 40)
-    except GittaskError as exc:
-        gitcmd.run(project.root, "update-ref", "-d", f"refs/tags/{plan.tag}", commit_tag_oid(project, plan.tag),
-                   check=False)
-        if isinstance(exc, GitError):
-            raise GittaskError("the branch moved while releasing (another commit was made)",
-                               hint="nothing was released; run 'gittask release' again") from None
-        raise
-    _sync_worktree(project, contents, [draft_rel])
+    message = f"{task.name}: release {version}\n\n" + "\n".join(f"- {c}" for c in plan.lineage["changes"])
+    commit = commit_contents(project, old_head, contents, [draft_rel], message)
+    tag_and_advance(project, plan.tag, commit, old_head, tag_message(plan, task), "release")
+    sync_worktree(project, contents, [draft_rel])
     plan.commit = commit
     if push:
         push_release(project, plan.tag)
@@ -391,40 +372,51 @@ def execute_release(project: Project, task: Task, plan: ReleasePlan, push: bool 
     return plan
 
 
-def commit_tag_oid(project: Project, tag: str) -> str:
-    """The tag object id, so that only our own tag is deleted when undoing."""
-    return gitcmd.out(project.root, "rev-parse", f"refs/tags/{tag}")
+def tag_and_advance(project: Project, tag: str, commit: str, old_head: str | None,
+                    message: str, action: str) -> None:
+    """Create the annotated tag on `commit`, then move HEAD to it (compare-and-swap).
+    The tag is the claim: a second, racing run of the same version fails there. If HEAD
+    cannot move, our tag is deleted again, so a failure leaves neither."""
+    fault("before-tag")
+    try:
+        gitcmd.create_tag(project.root, tag, commit, message)
+    except GitError:
+        if gitcmd.rev_exists(project.root, f"refs/tags/{tag}"):
+            raise GittaskError(f"tag {tag} already exists: another {action} of this version "
+                               "finished first", hint="see it with 'gittask log'") from None
+        raise
+    own_tag = gitcmd.out(project.root, "rev-parse", f"refs/tags/{tag}")
+    try:
+        fault("before-head")
+        gitcmd.move_head(project.root, commit, old_head, f"gittask {action} {tag}")
+    except GittaskError as exc:
+        gitcmd.run(project.root, "update-ref", "-d", f"refs/tags/{tag}", own_tag, check=False)
+        if isinstance(exc, GitError):
+            raise GittaskError(f"the branch moved during the {action} (another commit was made)",
+                               hint=f"nothing was changed; run 'gittask {action}' again") from None
+        raise
 
 
-def _released_task_yaml(task: Task, version: str) -> str:
+def released_task_yaml(task: Task, version: str) -> str:
+    """task.yaml with `version` pointing at the new version (the user's text kept)."""
     text = task.path(TASK_FILE).read_text(encoding="utf-8")
     text = yamledit.set_scalar(text, "version", version, after="task_name")
     return yamledit.set_scalar(text, "updated", clock.stamp())
 
 
-def _commit_in_temp_index(project: Project, parent: str | None, contents: dict[str, str | bytes],
-                          removed: list[str], message: str) -> str:
-    """A commit = HEAD's tree + `contents` − `removed`, without touching the real index
-    or the working tree."""
-    with tempfile.TemporaryDirectory() as tmp:
-        env = {"GIT_INDEX_FILE": str(Path(tmp) / "index")}
-        if parent:
-            gitcmd.run(project.root, "read-tree", parent, env=env)
-        lines = []
-        for rel, data in contents.items():
-            raw = data.encode("utf-8") if isinstance(data, str) else data
-            blob = gitcmd.out(project.root, "hash-object", "-w", "--stdin", input=raw)
-            lines.append(f"100644 {blob}\t{rel}")
-        gitcmd.run(project.root, "update-index", "--index-info", env=env,
-                   input=("\n".join(lines) + "\n").encode("utf-8"))
-        if removed:
-            gitcmd.run(project.root, "update-index", "--force-remove", "--", *removed, env=env)
-        tree = gitcmd.out(project.root, "write-tree", env=env)
-    args = ["commit-tree", tree, "-F", "-"] + (["-p", parent] if parent else [])
-    return gitcmd.out(project.root, *args, input=message.encode("utf-8"))
+def commit_contents(project: Project, parent: str | None, contents: dict[str, str | bytes],
+                    removed: list[str], message: str) -> str:
+    """A commit = `parent`'s tree + `contents` − `removed`, built without touching the
+    real index or the working tree. Existing files keep their mode."""
+    modes = gitcmd.file_modes(project.root, parent, list(contents)) if parent and contents else {}
+    entries = []
+    for rel, data in contents.items():
+        raw = data.encode("utf-8") if isinstance(data, str) else data
+        entries.append(gitcmd.TreeEntry(modes.get(rel, "100644"), gitcmd.write_blob(project.root, raw), rel))
+    return gitcmd.commit_entries(project.root, parent, entries, removed, message)
 
 
-def _sync_worktree(project: Project, contents: dict[str, str | bytes], removed: list[str]) -> None:
+def sync_worktree(project: Project, contents: dict[str, str | bytes], removed: list[str]) -> None:
     """Make the working tree and the index match the new commit for the paths it wrote."""
     for rel, data in contents.items():
         path = project.root / rel
