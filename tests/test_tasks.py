@@ -317,8 +317,11 @@ def test_demo_builds_the_seed_project(tmp_path):
     for row in ("│ entity-sentiment │ evaluating │ v2      │    81.5% │ 2026-01-06 │",
                 "│ ner-finance      │ deployed   │ v3      │    76.2% │ 2026-01-05 │",
                 "│ stance-detection │ training   │ v1      │        - │ 2026-01-06 │",
-                "│ v2 (*)  │ 2026-01-06 │  81.5% ↑ │ lora↑, epochs↓, train↑, valid↑ (+3) │",
-                "│ v1      │ 2026-01-05 │    72.0% │ initial version                     │"):
+                "│ v2 (*)  │ 2026-01-06 │  81.5% ↑ │ lora↑, epochs↓, train↑, 正面↑ (+2) │",
+                "│ v1      │ 2026-01-05 │    72.0% │ initial version                    │",
+                "│ LoRA r      │  32 │  64 │  +100% │", "│ epochs      │   8 │   6 │   -25% │",
+                "│ train_count │ 500 │ 700 │   +40% │", "│ 中立 F1  │ 62.0% │ 78.5% │ +16.5 pt │",
+                "Verdict: v2 is significantly better: adopt v2."):
         assert row in out
     demo = tmp_path / "demo"
     assert git(demo, "tag", "-l", "entity-sentiment@*").split() == ["entity-sentiment@v1", "entity-sentiment@v2"]

@@ -253,4 +253,9 @@ def demo_cmd(
     echo("$ gittask log -t entity-sentiment")
     task = load_task(project, "entity-sentiment")
     echo(render_log(task, history(project, task)))
+    echo()
+    from gittask import compare, report
+
+    echo("$ gittask compare v1 v2 -t entity-sentiment")
+    echo(report.render_pair(compare.compare_pair(project, task, ["v1", "v2"]), "en", False, 1, color=False))
 
