@@ -93,3 +93,10 @@ def current(project: Project, task: str) -> dict[str, Deployment]:
 def deployed_versions(project: Project, task: str) -> set[str]:
     """Every version that was ever deployed anywhere (retention keeps them)."""
     return {d.version for d in deployments(project, task)}
+
+
+def same_records(project: Project, dep: Deployment) -> list[Deployment]:
+    """Earlier records of exactly this deployment: same version, target, location and
+    ref (deploy uses them to leave an unchanged re-deploy unrecorded)."""
+    key = (dep.version, dep.target, dep.location, dep.ref)
+    return [d for d in deployments(project, dep.task) if (d.version, d.target, d.location, d.ref) == key]
