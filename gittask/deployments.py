@@ -28,6 +28,7 @@ class Deployment:
     pointer: bool = False       # Hub `main` / Ollama `latest` points at this version
     extra: dict = field(default_factory=dict)
     tag: str | None = None
+    seq: int = 0                # the task's records in creation order (ties in `time`)
 
     def as_dict(self) -> dict:
         return {"task": self.task, "version": self.version, "target": self.target,
@@ -48,8 +49,10 @@ def record(project: Project, dep: Deployment, commit: str) -> str:
     while gitcmd.rev_exists(project.root, f"refs/tags/{name}"):
         n += 1
         name = f"{base}.{n}"
+    dep.seq = max((d.seq for d in deployments(project, dep.task)), default=0) + 1
     body = {"task": dep.task, "version": dep.version, "target": dep.target,
-            "location": dep.location, "ref": dep.ref, "time": dep.time, "pointer": dep.pointer}
+            "location": dep.location, "ref": dep.ref, "time": dep.time, "pointer": dep.pointer,
+            "seq": dep.seq}
     if dep.extra:
         body["extra"] = dep.extra
     subject = f"deploy {dep.task} {dep.version} to {dep.target}: {dep.location}"
@@ -76,8 +79,9 @@ def deployments(project: Project, task: str | None = None) -> list[Deployment]:
         found.append(Deployment(str(meta["task"]), str(meta["version"]), meta["target"],
                                 str(meta.get("location", "")), meta.get("ref"),
                                 str(meta.get("time") or ref.date), bool(meta.get("pointer")),
-                                meta.get("extra") or {}, ref.name))
-    return sorted(found, key=lambda d: (d.time, d.tag or ""))
+                                meta.get("extra") or {}, ref.name, int(meta.get("seq") or 0)))
+    # Records made within one second (scripts, CI) keep their order through `seq`.
+    return sorted(found, key=lambda d: (d.time, d.seq, d.tag or ""))
 
 
 def current(project: Project, task: str) -> dict[str, Deployment]:
