@@ -1,5 +1,4 @@
 """Commands that compare versions: compare (alias diff) and plot."""
-from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated, List, Optional

@@ -1,5 +1,4 @@
 """Commands that look after versions: rollback, promote, prune, verify."""
-from __future__ import annotations
 
 from typing import Annotated, Optional
 
