@@ -25,6 +25,17 @@ def is_edge(old: str, new: str) -> bool:
     return old == new or new in allowed_next(old)
 
 
+# The states gittask's own commands move a task to, from wherever it is (draft →
+# configuring, record → evaluating, deploy → deployed), without committing task.yaml.
+COMMAND_TARGETS = ("configuring", "evaluating", "deployed")
+
+
+def commit_allows(old: str, new: str) -> bool:
+    """May one commit change the status from `old` to `new`? A lifecycle step, or a
+    move a gittask command makes (they may be committed together with the user's work)."""
+    return is_edge(old, new) or (old != "archived" and new in COMMAND_TARGETS)
+
+
 def check_move(old: str, new: str, force: bool = False) -> None:
     if new not in STATES:
         import difflib

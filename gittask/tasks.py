@@ -494,7 +494,19 @@ def init_project(path: Path) -> dict:
         block += "# gittask: model artifacts never go into git\n" + "\n".join(missing) + "\n"
         yamlio.write_atomic(ignore, existing + block)
         gitcmd.commit_paths(root, "gittask init: keep model artifacts out of git", [".gitignore"])
-    return {"root": str(root), "created_repo": created_repo, "gitignore_updated": bool(missing)}
+    return {"root": str(root), "created_repo": created_repo, "gitignore_updated": bool(missing),
+            "hook": _install_hook(root)}
+
+
+def _install_hook(root: Path):
+    """The pre-commit hook, installed by init; a hook init cannot take over (the
+    pre-commit framework's) is reported, not an error."""
+    from gittask import hooks
+
+    try:
+        return hooks.install(root)
+    except GittaskError as exc:
+        return exc
 
 
 def env_flag(name: str) -> bool:

@@ -23,6 +23,16 @@ def init_cmd(
     echo(f"gittask project at {info['root']} ({what})")
     if info["gitignore_updated"]:
         echo("  .gitignore: models/ folders are ignored")
+    hook = info["hook"]
+    if isinstance(hook, GittaskError):
+        note(f"note: the pre-commit hook was not installed: {hook.message}")
+        if hook.hint:
+            note(f"hint: {hook.hint}")
+    else:
+        from gittask.cli.hook_cmds import installed_lines
+
+        for line in installed_lines(hook, Path(info["root"])):
+            echo(f"  {line}")
     echo("next: gittask new TASK")
 
 
