@@ -357,25 +357,26 @@ class TreeEntry:
 
 def ls_tree_entries(cwd: Path, rev: str, path: str) -> list[TreeEntry]:
     """Every file under `path` at `rev` with its mode and blob, recursively."""
-    raw = out(cwd, "ls-tree", "-r", "-z", rev, "--", path)
+    return _ls_tree(cwd, "-r", rev, "--", path)
+
+
+def _ls_tree(cwd: Path, *args: str, check: bool = True,
+             env: dict[str, str] | None = None) -> list[TreeEntry]:
+    """`git ls-tree -z ARGS` parsed; [] when it fails and check is False."""
+    proc = run(cwd, "ls-tree", "-z", *args, check=check, env=env)
     entries = []
-    for item in raw.split("\0"):
-        if item:
-            meta, name = item.split("\t", 1)
-            mode, _kind, sha = meta.split(" ")
-            entries.append(TreeEntry(mode, sha, name))
+    if proc.returncode == 0:
+        for item in proc.stdout.decode("utf-8", "replace").split("\0"):
+            if item:
+                meta, name = item.split("\t", 1)
+                mode, _kind, sha = meta.split(" ")
+                entries.append(TreeEntry(mode, sha, name))
     return entries
 
 
 def file_modes(cwd: Path, rev: str, paths: list[str]) -> dict[str, str]:
     """The mode of each of `paths` that exists at `rev` (one call, literal paths)."""
-    raw = run(cwd, "ls-tree", "-z", rev, "--", *paths, env={"GIT_LITERAL_PATHSPECS": "1"}).stdout
-    modes = {}
-    for item in raw.decode("utf-8", "replace").split("\0"):
-        if item:
-            meta, name = item.split("\t", 1)
-            modes[name] = meta.split(" ")[0]
-    return modes
+    return {e.path: e.mode for e in _ls_tree(cwd, rev, "--", *paths, env={"GIT_LITERAL_PATHSPECS": "1"})}
 
 
 def write_blob(cwd: Path, data: bytes) -> str:
@@ -505,10 +506,4 @@ def tree_entries(cwd: Path, rev: str, pathspecs: list[str]) -> dict[str, str]:
     """{path: sha} of the entries `git ls-tree` lists at `rev` (not recursive: a
     pathspec `DIR/` gives DIR's files and the trees of its subfolders); {} when `rev`
     does not exist."""
-    proc = run(cwd, "ls-tree", "-z", rev, "--", *pathspecs, check=False)
-    entries = {}
-    for item in proc.stdout.decode("utf-8", "replace").split("\0"):
-        if item:
-            meta, path = item.split("\t", 1)
-            entries[path] = meta.split(" ")[2]
-    return entries
+    return {e.path: e.sha for e in _ls_tree(cwd, rev, "--", *pathspecs, check=False)}

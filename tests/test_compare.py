@@ -23,18 +23,11 @@ LABELS = ["正面", "負面", "中立"]
 GOLDEN = Path(__file__).parent / "golden"
 REPO = Path(__file__).resolve().parent.parent
 
-# The seed's numbers. v1's per-class precision/recall are not in the seed; these are
-# consistent with its F1.
-SEED_V1 = {"macro_f1": 0.72, "accuracy": 0.72, "per_class": {
-    "正面": {"precision": 0.80, "recall": 0.76, "f1": 0.78},
-    "負面": {"precision": 0.70, "recall": 0.74, "f1": 0.72},
-    "中立": {"precision": 0.60, "recall": 0.64, "f1": 0.62}}}
-SEED_V2 = {"macro_f1": 0.815, "accuracy": 0.82, "per_class": {
-    "正面": {"precision": 0.85, "recall": 0.87, "f1": 0.86},
-    "負面": {"precision": 0.82, "recall": 0.80, "f1": 0.81},
-    "中立": {"precision": 0.78, "recall": 0.79, "f1": 0.785}}}
-TEST_COUNTS = {"正面": 60, "負面": 55, "中立": 45}       # 160, the same in v1 and v2
-VALID_COUNTS = {"正面": 50, "負面": 45, "中立": 45}      # 140
+# The seed's numbers, as the demo uses them (v1's per-class precision/recall are not in
+# the seed; the demo's are consistent with its F1).
+from gittask.demo import SEED_V1_RESULTS as SEED_V1, SEED_V2_RESULTS as SEED_V2  # noqa: E402
+from gittask.demo import TEST_COUNTS, VALID_COUNTS  # noqa: E402,F401  (160 and 140, as in the seed)
+
 TRAIN_V1 = {"正面": 230, "負面": 195, "中立": 75}        # 500
 TRAIN_V2 = {"正面": 280, "負面": 245, "中立": 175}       # 700, as the seed's lineage
 # Confusion matrices (gold → pred counts) on the 160 test examples whose scores are
