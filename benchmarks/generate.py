@@ -12,30 +12,16 @@ from __future__ import annotations
 import argparse
 import json
 import subprocess
+import sys
 from pathlib import Path
 
-TASK_YAML = """task_name: {name}
-version: {version}
-status: evaluating
-task_type: classification
-domain: finance
-language: zh-TW
-input_template: |
-  分析以下文本對「{{entity}}」的情感傾向。
-output_format:
-  type: json
-  schema:
-    sentiment:
-      type: string
-      enum: ["正面", "負面", "中立"]
-success_criteria:
-  primary_metric: macro_f1
-  threshold: 0.80
-versioning:
-  strategy: semantic
-created: 2026-01-05T10:00:00
-updated: 2026-01-06T14:30:00
-"""
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+from gittask.demo import SEED_TASK_YAML  # noqa: E402  (the seed's task.yaml)
+
+TASK_YAML = (SEED_TASK_YAML.replace("task_name: entity-sentiment", "task_name: {name}")
+             .replace("version: null", "version: {version}").replace("status: created", "status: evaluating")
+             .replace("{entity}", "{{entity}}").replace("{text}", "{{text}}"))
 
 
 def _data(text: str) -> bytes:

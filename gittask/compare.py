@@ -283,16 +283,7 @@ def _value(value):
 
 def config_rows(old: dict | None, new: dict | None, show_all: bool = False) -> list[dict]:
     """config.yaml keys, A → B: relative change for numbers (YAML's `1e-5` text too)."""
-    a, b = lineage.flatten(old or {}), lineage.flatten(new or {})
-    rows = []
-    for key in list(a) + [k for k in b if k not in a]:
-        before, after = a.get(key, lineage.MISSING), b.get(key, lineage.MISSING)
-        status = _status(before, after)
-        if status == "same" and not show_all:
-            continue
-        rows.append({"key": key, "a": _value(before), "b": _value(after), "status": status,
-                     "relative": lineage.relative_change(before, after) if status == "changed" else None})
-    return rows
+    return lineage.diff_values(old, new, show_all=show_all)
 
 
 def _splits(snapshot: dict | None) -> dict:

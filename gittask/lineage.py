@@ -64,27 +64,31 @@ def show(value: Any) -> str:
     return str(value)
 
 
-def diff_values(old: dict | None, new: dict | None, prefix: str = "") -> list[dict]:
-    """Changed keys between two nested mappings: key, old, new, relative change."""
+def diff_values(old: dict | None, new: dict | None, prefix: str = "",
+                show_all: bool = False) -> list[dict]:
+    """Keys of two nested mappings, A → B: {key, a, b, status (changed, added, removed,
+    same), relative}; only changed keys unless `show_all`. `compare` shows these rows,
+    release turns them into change lines."""
     a, b = flatten(old or {}), flatten(new or {})
     rows = []
     for key in list(a) + [k for k in b if k not in a]:
         before, after = a.get(key, MISSING), b.get(key, MISSING)
-        if before == after:
+        status = ("added" if before is MISSING else "removed" if after is MISSING
+                  else "same" if before == after else "changed")
+        if status == "same" and not show_all:
             continue
-        rows.append({"key": prefix + key, "old": None if before is MISSING else before,
-                     "new": None if after is MISSING else after,
-                     "added": before is MISSING, "removed": after is MISSING,
-                     "relative": None if MISSING in (before, after) else relative_change(before, after)})
+        rows.append({"key": prefix + key, "a": None if before is MISSING else before,
+                     "b": None if after is MISSING else after, "status": status,
+                     "relative": relative_change(before, after) if status == "changed" else None})
     return rows
 
 
 def diff_line(row: dict) -> str:
-    if row["added"]:
-        return f"{row['key']}: added {show(row['new'])}"
-    if row["removed"]:
-        return f"{row['key']}: removed (was {show(row['old'])})"
-    line = f"{row['key']}: {show(row['old'])} → {show(row['new'])}"
+    if row["status"] == "added":
+        return f"{row['key']}: added {show(row['b'])}"
+    if row["status"] == "removed":
+        return f"{row['key']}: removed (was {show(row['a'])})"
+    line = f"{row['key']}: {show(row['a'])} → {show(row['b'])}"
     return f"{line} ({row['relative']})" if row["relative"] else line
 
 

@@ -77,13 +77,18 @@ def draft(project: Project, task: Task, version: str | None = None, parent: str 
     yamlio.write_atomic(vdir / versions.DRAFT_FILE,
                         "# gittask draft: hand-written changes and notes go here; folded into "
                         "lineage.yaml at release\n" + yamlio.dump_yaml(meta))
-    moved = None
-    target = lifecycle.move_for_command(task.status, "configuring")
-    if target:
-        old = task.status
-        update_task_file(task, status=target)
-        moved = (old, target)
-    return Draft(task.name, version, parent, vdir, moved)
+    return Draft(task.name, version, parent, vdir, _move_status(task, "configuring"))
+
+
+def _move_status(task: Task, target: str) -> tuple[str, str] | None:
+    """The status move a command makes as work happens (left uncommitted, like the
+    files the command wrote); (old, new), or None when there is none to make."""
+    new = lifecycle.move_for_command(task.status, target)
+    if new is None:
+        return None
+    old = task.status
+    update_task_file(task, status=new)
+    return old, new
 
 
 def _parent_config(project: Project, task: Task, parent: str | None, released: dict) -> str:
@@ -151,14 +156,8 @@ def record(project: Project, task: Task, results_path: Path, version: str | None
     yamlio.write_atomic(vdir / "results.json", yamlio.dump_json(results))
     if predictions_text is not None:
         yamlio.write_atomic(vdir / "predictions.jsonl", predictions_text)
-    moved = None
-    target = lifecycle.move_for_command(task.status, "evaluating")
-    if target:
-        old = task.status
-        update_task_file(task, status=target)
-        moved = (old, target)
     return {"version": version, "results": results, "predictions": predictions_text is not None,
-            "status": moved}
+            "status": _move_status(task, "evaluating")}
 
 
 def task_labels(task: Task) -> list[str] | None:
