@@ -8,6 +8,10 @@ from gittask import gitcmd, i18n, lineage, versions
 from gittask.project import Project
 from gittask.tasks import Task
 
+# The commit trailers a rollback writes (gittask.rollback); read here with one git call.
+TRAILER = "Gittask-Rollback"
+TRAILER_FROM = "Gittask-Rollback-From"
+
 METRIC_NAMES = {"macro_f1": "Macro-F1", "micro_f1": "Micro-F1", "weighted_f1": "Weighted-F1",
                 "accuracy": "Accuracy"}
 
@@ -40,7 +44,6 @@ def history(project: Project, task: Task) -> list[dict]:
 
 def rollbacks(project: Project, task: Task) -> list[dict]:
     """Rollback commits of the task in HEAD's history, oldest first."""
-    from gittask.rollback import TRAILER, TRAILER_FROM
 
     if project.git_dir is None:
         return []

@@ -27,12 +27,11 @@ from dataclasses import dataclass, field
 
 from gittask import clock, gitcmd, lifecycle, versioning, versions, yamledit, yamlio
 from gittask.errors import GittaskError
+from gittask.history import TRAILER, TRAILER_FROM  # log reads the trailers back
 from gittask.project import TASK_FILE, Project
 from gittask.release import fault
 from gittask.tasks import Task
 
-TRAILER = "Gittask-Rollback"
-TRAILER_FROM = "Gittask-Rollback-From"
 
 
 # --- rollback: the plan ----------------------------------------------------------------
