@@ -339,7 +339,7 @@ def _ollama_plan(task: Task, release: versions.Release, facts: dict, config: dic
                                 "or deploy without Ollama: --no-ollama")
     recorded = ((facts["model_info"].get("artifacts") or {}).get("gguf_path") or {})
     _check_recorded(task, version, path, recorded)
-    digest = "sha256:" + (recorded.get("sha256") or _sha256(path))
+    digest = "sha256:" + (recorded.get("sha256") or snapshot.sha256_file(path))
     base = _ollama_base(config["ollama_model"])
     task_data = facts["task_data"]
     where = f"{task.relpath(TASK_FILE)} at {release.tag}"
@@ -374,14 +374,6 @@ def _ollama_host() -> str:
     host = "127.0.0.1" if host == "0.0.0.0" else host  # the server's listen-on-all address
     port = parts.port or (443 if parts.scheme == "https" else 11434)
     return f"{parts.scheme}://{host}:{port}{parts.path.rstrip('/')}"
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while chunk := handle.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 # --- executing the plan -------------------------------------------------------------
@@ -569,7 +561,7 @@ def _same_file(remote, local: Path) -> bool:
     if remote.size != local.stat().st_size:
         return False
     if remote.lfs is not None:
-        return remote.lfs.sha256 == _sha256(local)
+        return remote.lfs.sha256 == snapshot.sha256_file(local)
     return remote.blob_id == _git_blob_sha(local)
 
 

@@ -187,18 +187,18 @@ def model_info(task: Task, version: str) -> dict:
 
 def artifact_stats(path: Path) -> dict:
     if path.is_file():
-        return {"present": True, "size": path.stat().st_size, "sha256": _sha256_file(path)}
+        return {"present": True, "size": path.stat().st_size, "sha256": sha256_file(path)}
     if path.is_dir():
         digest, total = hashlib.sha256(), 0
         for file in sorted(p for p in path.rglob("*") if p.is_file()):
             rel = file.relative_to(path).as_posix()
-            digest.update(f"{rel}\0{_sha256_file(file)}\n".encode())
+            digest.update(f"{rel}\0{sha256_file(file)}\n".encode())
             total += file.stat().st_size
         return {"present": True, "size": total, "sha256": digest.hexdigest()}
     return {"present": False}
 
 
-def _sha256_file(path: Path) -> str:
+def sha256_file(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         while chunk := handle.read(CHUNK):
