@@ -46,11 +46,11 @@ def _compare(
         echo(report.render_pair(data, lang, md, precision, color=use_color()))
 
 
-compare_cmd = command("compare")(_compare)
-command("diff", help="Same as 'compare': config and data changes, metric deltas, significance, verdict.")(_compare)
+compare_cmd = command("compare", short_help="Compare versions, with a verdict.")(_compare)
+command("diff", short_help="Same as compare.", help="Same as 'compare': config and data changes, metric deltas, significance, verdict.")(_compare)
 
 
-@command("plot")
+@command("plot", short_help="Chart a metric across versions.")
 def plot_cmd(
     task_arg: Annotated[Optional[str], typer.Argument(metavar="[TASK]", help="The task (default: as for -t).")] = None,
     output: Annotated[Path, typer.Option("-o", "--output", help="The chart file: .png or .svg.")] = ...,

@@ -12,7 +12,7 @@ from gittask.cli import JsonOpt, TaskOpt, command, echo, emit_json, open_project
 from gittask.errors import GittaskError
 
 
-@command("deploy")
+@command("deploy", short_help="Deploy a version to the Hub and Ollama.")
 def deploy_cmd(
     version: Annotated[Optional[str], typer.Argument(metavar="[VERSION]", help="A released version, VERSION or TASK@VERSION (default: the active version).")] = None,
     task: TaskOpt = None,
@@ -137,7 +137,7 @@ def _ollama_line(o) -> str:
 ci_app = sub_app("ci", "Set up CI that deploys each released version.")
 
 
-@command("init", on=ci_app)
+@command("init", on=ci_app, short_help="Write the workflow that deploys tags.")
 def ci_init_cmd(
     github: Annotated[bool, typer.Option("--github", help="A GitHub Actions workflow (the only kind so far, and the default).")] = False,
     force: Annotated[bool, typer.Option("--force", help="Replace an existing workflow file.")] = False,

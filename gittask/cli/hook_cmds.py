@@ -6,7 +6,7 @@ import typer
 
 from gittask.cli import command, echo, open_project, sub_app
 
-hooks_app = sub_app("hooks", "Install or remove the git pre-commit hook (it runs 'gittask validate --staged').")
+hooks_app = sub_app("hooks", "Install or remove the pre-commit hook.")
 
 
 @command("install", on=hooks_app)

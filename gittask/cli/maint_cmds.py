@@ -23,7 +23,7 @@ def _task_and_version(arg: str, task: str | None):
 
 # --- rollback ----------------------------------------------------------------------------
 
-@command("rollback")
+@command("rollback", short_help="Restore a task from a released version.")
 def rollback_cmd(
     version: Annotated[str, typer.Argument(metavar="VERSION", help="The released version to go back to (VERSION or TASK@VERSION).")],
     task: TaskOpt = None,
@@ -65,7 +65,7 @@ def _rollback_text(plan, dry_run: bool) -> str:
 
 # --- promote -----------------------------------------------------------------------------
 
-@command("promote")
+@command("promote", short_help="Make an experiment a regular version.")
 def promote_cmd(
     experiment: Annotated[str, typer.Argument(metavar="V-EXP", help="The released experiment (e.g. v3-exp, or TASK@v3-exp).")],
     task: TaskOpt = None,
@@ -92,7 +92,7 @@ def promote_cmd(
 
 # --- prune -------------------------------------------------------------------------------
 
-@command("prune")
+@command("prune", short_help="Apply the retention policy.")
 def prune_cmd(
     task_arg: Annotated[Optional[str], typer.Argument(metavar="[TASK]", help="The task (default: as for -t).")] = None,
     task: TaskOpt = None,
@@ -182,7 +182,7 @@ def human_bytes(size: int) -> str:
 
 # --- verify ------------------------------------------------------------------------------
 
-@command("verify")
+@command("verify", short_help="Check data, artifacts and tags.")
 def verify_cmd(
     version: Annotated[Optional[str], typer.Argument(metavar="[VERSION]", help="The version (default: the active one); VERSION or TASK@VERSION.")] = None,
     task: TaskOpt = None,

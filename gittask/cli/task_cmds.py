@@ -10,7 +10,7 @@ from gittask.cli import (JsonOpt, TaskOpt, command, cwd, echo, emit_json, note, 
 from gittask.errors import GittaskError
 
 
-@command("init")
+@command("init", short_help="Make a directory a gittask project.")
 def init_cmd(
     path: Annotated[Optional[Path], typer.Argument(help="The directory (default: the current one).")] = None,
 ) -> None:
@@ -36,7 +36,7 @@ def init_cmd(
     echo("next: gittask new TASK")
 
 
-@command("new")
+@command("new", short_help="Scaffold a task and commit it.")
 def new_cmd(
     name: Annotated[str, typer.Argument(help="The task name, a slug such as entity-sentiment.")],
     task_type: Annotated[str, typer.Option("--type", help="Task type (classification, ner, generation, …).")] = "classification",
@@ -93,7 +93,7 @@ def _metric_header(metric: str) -> str:
     return known.get(metric, metric)
 
 
-@command("list")
+@command("list", short_help="All tasks: status, version, metric.")
 def list_cmd(
     status: Annotated[Optional[List[str]], typer.Option("--status", help="Only tasks in this status (repeatable).")] = None,
     sort: Annotated[str, typer.Option(help="Sort by name, status, metric, updated or version.")] = "name",
@@ -123,7 +123,7 @@ def list_cmd(
             note(f"{r.name}: {r.error}")
 
 
-@command("show")
+@command("show", short_help="One task: status, metric vs threshold.")
 def show_cmd(
     task_arg: Annotated[Optional[str], typer.Argument(metavar="[TASK]", help="The task (default: as for -t).")] = None,
     task: TaskOpt = None,
@@ -157,7 +157,7 @@ def show_cmd(
     echo("\n".join(lines))
 
 
-@command("switch")
+@command("switch", short_help="Make TASK the current task.")
 def switch_cmd(
     task: Annotated[str, typer.Argument(help="The task to make current, or '-' for the previous one.")],
 ) -> None:
@@ -198,7 +198,7 @@ end''',
 _SHELL_FUNCS["zsh"] = _SHELL_FUNCS["bash"]
 
 
-@command("shell-init")
+@command("shell-init", short_help="Shell function: switch also cds.")
 def shell_init_cmd(
     shell: Annotated[str, typer.Argument(help="bash, zsh or fish.")],
 ) -> None:
@@ -211,7 +211,7 @@ def shell_init_cmd(
     echo(_SHELL_FUNCS[shell])
 
 
-@command("state")
+@command("state", short_help="Move the task through its lifecycle.")
 def state_cmd(
     new_state: Annotated[str, typer.Argument(metavar="STATE", help="created, configuring, training, evaluating, deployed or archived.")],
     task: TaskOpt = None,
@@ -226,7 +226,7 @@ def state_cmd(
     echo(f"{t.name}: {old} → {new}" if old != new else f"{t.name} is already {new}")
 
 
-@command("schema")
+@command("schema", short_help="JSON Schema of a file kind.")
 def schema_cmd(
     kind: Annotated[str, typer.Argument(help="task, data-source, config or results.")],
 ) -> None:
@@ -238,7 +238,7 @@ def schema_cmd(
     emit_json(SCHEMAS[kind])
 
 
-@command("demo")
+@command("demo", short_help="Build the seed's sample project.")
 def demo_cmd(
     path: Annotated[Optional[Path], typer.Argument(help="Where to build the sample project (default: ./gittask-demo).")] = None,
 ) -> None:

@@ -8,7 +8,7 @@ import typer
 from gittask.cli import JsonOpt, command, cwd, echo, emit_json, note, open_project
 
 
-@command("validate")
+@command("validate", short_help="Check the task files (the hook's check).")
 def validate_cmd(
     paths: Annotated[Optional[List[Path]], typer.Argument(help="Files or directories (default: every task file; with --staged, every staged change).")] = None,
     staged: Annotated[bool, typer.Option("--staged", help="Check what the next commit records (the index), not the working tree: file contents, status moves, released versions, model weights and large files.")] = False,

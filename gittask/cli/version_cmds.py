@@ -13,7 +13,7 @@ def _path(p: Path) -> Path:
     return p if p.is_absolute() else cwd() / p
 
 
-@command("draft")
+@command("draft", short_help="Start the next version.")
 def draft_cmd(
     version: Annotated[Optional[str], typer.Argument(help="The new version's name (default: the next one by the task's strategy).")] = None,
     task: TaskOpt = None,
@@ -36,7 +36,7 @@ def draft_cmd(
     echo(f"next: edit config.yaml, train, then 'gittask record RESULTS.json' and 'gittask release'")
 
 
-@command("record")
+@command("record", short_help="Attach evaluation results.")
 def record_cmd(
     results: Annotated[Path, typer.Argument(help="The evaluation results (results.json format).")],
     task: TaskOpt = None,
@@ -57,7 +57,7 @@ def record_cmd(
     echo(f"next: gittask release {info['version']}")
 
 
-@command("release")
+@command("release", short_help="Generate lineage, commit, tag TASK@V.")
 def release_cmd(
     version: Annotated[Optional[str], typer.Argument(help="The drafted version (default: the only draft).")] = None,
     task: TaskOpt = None,
@@ -85,7 +85,7 @@ def release_cmd(
         echo(f"  - {line}")
 
 
-@command("log")
+@command("log", short_help="Version history of a task.")
 def log_cmd(
     task_arg: Annotated[Optional[str], typer.Argument(metavar="[TASK]", help="The task (default: as for -t).")] = None,
     task: TaskOpt = None,
