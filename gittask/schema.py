@@ -45,8 +45,8 @@ TASK = {
         },
         "success_criteria": {
             "type": "object", "additionalProperties": False, "required": ["primary_metric"],
-            "properties": {"primary_metric": _STR, "threshold": METRIC_RANGE,
-                           "higher_is_better": {"type": "boolean"}},
+            # Metrics are higher-is-better fractions (compare, list and prune rely on it).
+            "properties": {"primary_metric": _STR, "threshold": METRIC_RANGE},
         },
         "execution": {
             "type": "object", "additionalProperties": False,
