@@ -104,10 +104,8 @@ def _count_labels(pattern: re.Pattern, data: bytes, counts: dict) -> None:
 
 
 def scan_csv(path: Path, label_field: str | None) -> dict:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while chunk := handle.read(CHUNK):
-            digest.update(chunk)
+    """CSV needs a real parser (quoted newlines), so it is hashed and parsed in two passes."""
+    digest = sha256_file(path)
     counts, records = {}, 0
     with open(path, encoding="utf-8", newline="") as handle:
         reader = csv.DictReader(handle)
@@ -115,7 +113,7 @@ def scan_csv(path: Path, label_field: str | None) -> dict:
             records += 1
             if label_field and label_field in row:
                 counts[row[label_field]] = counts.get(row[label_field], 0) + 1
-    return {"sha256": digest.hexdigest(), "size": path.stat().st_size, "records": records,
+    return {"sha256": digest, "size": path.stat().st_size, "records": records,
             "class_distribution": _sorted_counts(counts)}
 
 

@@ -33,6 +33,7 @@ class _Globals:
 GLOBALS = _Globals()
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON (stable keys) instead of a table.")]
+TaskArg = Annotated[Optional[str], typer.Argument(metavar="[TASK]", help="The task (default: as for -t).")]
 TaskOpt = Annotated[Optional[str], typer.Option("-t", "--task", help="The task (default: the task of the current directory, else the current task).")]
 
 

@@ -5,7 +5,7 @@ from typing import Annotated, List, Optional
 
 import typer
 
-from gittask.cli import JsonOpt, TaskOpt, command, cwd, echo, emit_json, open_task
+from gittask.cli import JsonOpt, TaskArg, TaskOpt, command, cwd, echo, emit_json, open_task
 
 LangOpt = Annotated[Optional[str], typer.Option("--lang", help="en or zh-TW (default: from the locale).")]
 
@@ -52,7 +52,7 @@ command("diff", short_help="Same as compare.", help="Same as 'compare': config a
 
 @command("plot", short_help="Chart a metric across versions.")
 def plot_cmd(
-    task_arg: Annotated[Optional[str], typer.Argument(metavar="[TASK]", help="The task (default: as for -t).")] = None,
+    task_arg: TaskArg = None,
     output: Annotated[Path, typer.Option("-o", "--output", help="The chart file: .png or .svg.")] = ...,
     task: TaskOpt = None,
     metric: Annotated[Optional[str], typer.Option("--metric", help="The metric to draw (default: the primary metric); e.g. accuracy, f1:LABEL.")] = None,

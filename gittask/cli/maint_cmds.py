@@ -4,7 +4,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from gittask.cli import JsonOpt, TaskOpt, command, cwd, echo, emit_json, note, open_project, open_task
+from gittask.cli import JsonOpt, TaskArg, TaskOpt, command, cwd, echo, emit_json, note, open_project, open_task
 from gittask.errors import GittaskError
 
 DryRunOpt = Annotated[bool, typer.Option("--dry-run", help="Print what would change; change nothing.")]
@@ -94,7 +94,7 @@ def promote_cmd(
 
 @command("prune", short_help="Apply the retention policy.")
 def prune_cmd(
-    task_arg: Annotated[Optional[str], typer.Argument(metavar="[TASK]", help="The task (default: as for -t).")] = None,
+    task_arg: TaskArg = None,
     task: TaskOpt = None,
     all_: Annotated[bool, typer.Option("--all", help="Every task of the project.")] = False,
     yes: Annotated[bool, typer.Option("--yes", help="Apply the plan (default: only print it).")] = False,

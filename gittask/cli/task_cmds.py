@@ -5,7 +5,7 @@ from typing import Annotated, List, Optional
 
 import typer
 
-from gittask.cli import (JsonOpt, TaskOpt, command, cwd, echo, emit_json, note, open_project,
+from gittask.cli import (JsonOpt, TaskArg, TaskOpt, command, cwd, echo, emit_json, note, open_project,
                          open_task)
 from gittask.errors import GittaskError
 
@@ -125,7 +125,7 @@ def list_cmd(
 
 @command("show", short_help="One task: status, metric vs threshold.")
 def show_cmd(
-    task_arg: Annotated[Optional[str], typer.Argument(metavar="[TASK]", help="The task (default: as for -t).")] = None,
+    task_arg: TaskArg = None,
     task: TaskOpt = None,
     as_json: JsonOpt = False,
 ) -> None:

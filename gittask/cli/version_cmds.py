@@ -5,7 +5,7 @@ from typing import Annotated, List, Optional
 
 import typer
 
-from gittask.cli import JsonOpt, TaskOpt, command, cwd, echo, emit_json, note, open_task
+from gittask.cli import JsonOpt, TaskArg, TaskOpt, command, cwd, echo, emit_json, note, open_task
 from gittask.errors import GittaskError
 
 
@@ -87,7 +87,7 @@ def release_cmd(
 
 @command("log", short_help="Version history of a task.")
 def log_cmd(
-    task_arg: Annotated[Optional[str], typer.Argument(metavar="[TASK]", help="The task (default: as for -t).")] = None,
+    task_arg: TaskArg = None,
     task: TaskOpt = None,
     as_json: JsonOpt = False,
     md: Annotated[bool, typer.Option("--md", help="Print a markdown table (for PR comments).")] = False,
