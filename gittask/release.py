@@ -238,11 +238,12 @@ def _read(path: Path) -> bytes | None:
 
 def _refuse_dirty(project: Project, task: Task, version: str) -> None:
     own = versions.version_relpath(task, version) + "/"
-    dirty = [path for _, path in gitcmd.status_paths(project.root, [task.rel])
-             if not path.startswith(own) and path != task.relpath(TASK_FILE)]
-    task_yaml = [p for code, p in gitcmd.status_paths(project.root, [task.relpath(TASK_FILE)])]
-    if task_yaml and _task_yaml_has_user_edits(project, task):
-        dirty.append(task.relpath(TASK_FILE))
+    task_yaml = task.relpath(TASK_FILE)
+    changed = [path for _, path in gitcmd.status_paths(project.root, [task.rel])]
+    dirty = [path for path in changed if not path.startswith(own) and path != task_yaml]
+    # draft and record leave their status edit in task.yaml; only other edits count.
+    if task_yaml in changed and _task_yaml_has_user_edits(project, task):
+        dirty.append(task_yaml)
     if dirty:
         shown = ", ".join(dirty[:5]) + (f" and {len(dirty) - 5} more" if len(dirty) > 5 else "")
         raise GittaskError(f"{task.name} has uncommitted changes outside versions/{version}/: {shown}",
